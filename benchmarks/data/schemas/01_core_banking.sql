@@ -1,0 +1,86 @@
+-- Core banking: customer master (pinyin abbreviations, Chinese comments), accounts,
+-- transactions and the branch table (an organisation's, not a person's, contact data).
+CREATE TABLE t_kh_jbxx (
+  khh        VARCHAR(20)   NOT NULL COMMENT '客户号',
+  khxm       VARCHAR(60)   COMMENT '客户姓名',
+  xmpy       VARCHAR(100)  COMMENT '姓名拼音',
+  xb         CHAR(1)       COMMENT '性别 1-男 2-女',
+  csrq       DATE          COMMENT '出生日期',
+  zjlx       VARCHAR(2)    COMMENT '证件类型 01-身份证 02-护照 03-港澳通行证',
+  zjhm       VARCHAR(32)   COMMENT '证件号码',
+  zjyxq      DATE          COMMENT '证件有效期',
+  fzjg       VARCHAR(100)  COMMENT '发证机关',
+  gj         VARCHAR(3)    COMMENT '国籍',
+  mz         VARCHAR(2)    COMMENT '民族',
+  hyzk       CHAR(1)       COMMENT '婚姻状况',
+  xl         VARCHAR(2)    COMMENT '学历',
+  zy         VARCHAR(4)    COMMENT '职业代码',
+  sjhm       VARCHAR(11)   COMMENT '手机号码',
+  gddh       VARCHAR(20)   COMMENT '固定电话',
+  dzyx       VARCHAR(100)  COMMENT '电子邮箱',
+  jtzz       VARCHAR(200)  COMMENT '家庭住址',
+  yzbm       VARCHAR(6)    COMMENT '邮政编码',
+  gzdw       VARCHAR(100)  COMMENT '工作单位',
+  nsr        DECIMAL(16,2) COMMENT '年收入',
+  khjb       VARCHAR(2)    COMMENT '客户等级',
+  fxdj       VARCHAR(2)    COMMENT '风险等级',
+  khrq       DATE          COMMENT '开户日期',
+  khjg       VARCHAR(10)   COMMENT '开户机构号',
+  khzt       CHAR(1)       COMMENT '客户状态',
+  sfsmrz     CHAR(1)       COMMENT '是否实名认证',
+  cjsj       DATETIME      COMMENT '创建时间',
+  gxsj       DATETIME      COMMENT '更新时间',
+  PRIMARY KEY (khh)
+) COMMENT='客户基本信息表';
+
+CREATE TABLE t_zh_xx (
+  zh         VARCHAR(32)   NOT NULL COMMENT '账号',
+  khh        VARCHAR(20)   COMMENT '客户号',
+  hm         VARCHAR(60)   COMMENT '户名',
+  zhlx       VARCHAR(2)    COMMENT '账户类型',
+  bz         VARCHAR(3)    COMMENT '币种',
+  ye         DECIMAL(18,2) COMMENT '账户余额',
+  kyye       DECIMAL(18,2) COMMENT '可用余额',
+  djje       DECIMAL(18,2) COMMENT '冻结金额',
+  ll         DECIMAL(8,6)  COMMENT '利率',
+  khrq       DATE          COMMENT '开户日期',
+  xhrq       DATE          COMMENT '销户日期',
+  zhzt       CHAR(1)       COMMENT '账户状态',
+  kh         VARCHAR(19)   COMMENT '关联卡号',
+  jymm       VARCHAR(64)   COMMENT '交易密码密文',
+  khjg       VARCHAR(10)   COMMENT '开户网点',
+  PRIMARY KEY (zh)
+) COMMENT='账户信息表';
+
+CREATE TABLE t_jy_mx (
+  lsh        VARCHAR(32)   NOT NULL COMMENT '交易流水号',
+  jyrq       DATE          COMMENT '交易日期',
+  jysj       VARCHAR(6)    COMMENT '交易时间',
+  zh         VARCHAR(32)   COMMENT '账号',
+  dfzh       VARCHAR(32)   COMMENT '对方账号',
+  dfhm       VARCHAR(100)  COMMENT '对方户名',
+  dfhh       VARCHAR(12)   COMMENT '对方行号',
+  dfhmc      VARCHAR(100)  COMMENT '对方行名',
+  jyje       DECIMAL(18,2) COMMENT '交易金额',
+  jdbz       CHAR(1)       COMMENT '借贷标志',
+  jyqd       VARCHAR(4)    COMMENT '交易渠道',
+  jym        VARCHAR(6)    COMMENT '交易码',
+  zy         VARCHAR(100)  COMMENT '摘要',
+  gyh        VARCHAR(8)    COMMENT '柜员号',
+  jyip       VARCHAR(40)   COMMENT '交易IP地址',
+  sbh        VARCHAR(64)   COMMENT '设备号',
+  PRIMARY KEY (lsh)
+) COMMENT='交易明细表';
+
+CREATE TABLE t_jg_xx (
+  jgh        VARCHAR(10)   NOT NULL COMMENT '机构号',
+  jgmc       VARCHAR(100)  COMMENT '机构名称',
+  jgjc       VARCHAR(40)   COMMENT '机构简称',
+  sjjgh      VARCHAR(10)   COMMENT '上级机构号',
+  jgdz       VARCHAR(200)  COMMENT '机构地址',
+  jgdh       VARCHAR(20)   COMMENT '机构电话',
+  yyzz       VARCHAR(18)   COMMENT '统一社会信用代码',
+  jgjb       CHAR(1)       COMMENT '机构级别',
+  qyrq       DATE          COMMENT '启用日期',
+  PRIMARY KEY (jgh)
+) COMMENT='机构信息表';

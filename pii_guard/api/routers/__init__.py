@@ -1,0 +1,1 @@
+"""HTTP routers, one per concern; ``pii_guard.api.app`` mounts them."""

@@ -1,0 +1,1 @@
+"""Graded authorisation: Casbin models and policies, the policy store, grants and approvals."""

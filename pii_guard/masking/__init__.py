@@ -1,0 +1,1 @@
+"""Treatments (mask, token, hash, generalise, redact) and the key management they need."""

@@ -1,0 +1,1 @@
+"""Purposes and consent records (filled in by the consent work)."""
