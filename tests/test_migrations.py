@@ -44,3 +44,9 @@ def test_upgrade_twice_is_harmless(empty_database: Database) -> None:
     assert migrate.is_current(engine)
     engine.dispose()
 
+
+def test_every_advisory_lock_key_is_distinct() -> None:
+    """A shared key made the audit sequencer's leadership block every policy change."""
+    from pii_guard.store import locks
+
+    assert len(set(locks.ALL.values())) == len(locks.ALL)

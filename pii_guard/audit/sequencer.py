@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pii_guard.audit import ledger, partitions
 from pii_guard.audit.checkpoints import Checkpoint, CheckpointSigner
+from pii_guard.store import locks
 from pii_guard.store.base import utcnow
 from pii_guard.store.models.audit import AuditInboxRow
 
 log = structlog.get_logger(__name__)
 
-SEQUENCER_LOCK_ID = 0x5049_4741  # "PIGA"
 FOLLOWER_INTERVAL = 1.0  # seconds between a follower's attempts to take the lead
 Clock = Callable[[], dt.datetime]
 
@@ -105,7 +105,7 @@ class Sequencer:
             connection = self._engine.connect()
             try:
                 got = connection.execute(text("SELECT pg_try_advisory_lock(:id)"),
-                                         {"id": SEQUENCER_LOCK_ID}).scalar()
+                                         {"id": locks.AUDIT_SEQUENCER}).scalar()
                 connection.commit()
             except Exception:
                 connection.close()
@@ -124,7 +124,7 @@ class Sequencer:
             return
         try:
             self._lock_connection.execute(text("SELECT pg_advisory_unlock(:id)"),
-                                          {"id": SEQUENCER_LOCK_ID})
+                                          {"id": locks.AUDIT_SEQUENCER})
             self._lock_connection.commit()
         except Exception:
             log.debug("audit_sequencer_unlock_failed")  # the closing connection releases it

@@ -23,10 +23,10 @@ from pii_guard.authz.vocabulary import Vocabulary
 from pii_guard.errors import NotFound
 from pii_guard.identity.caller import Caller
 from pii_guard.resources import policies_dir
+from pii_guard.store import locks
 from pii_guard.store.base import new_id, utcnow
 from pii_guard.store.models.authz import CasbinRule, PolicyChange, PolicyVersion
 
-POLICY_LOCK_ID = 0x5049_4741  # serialises policy writes across workers on PostgreSQL
 SYSTEM = "system"
 PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
 
@@ -39,7 +39,7 @@ def lock_policy(session: Session) -> None:
     """Serialise writers: PostgreSQL takes a transaction-scoped advisory lock; SQLite already
     allows one writer at a time."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": POLICY_LOCK_ID})
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": locks.POLICY_WRITE})
 
 
 def current_version(session: Session) -> int:

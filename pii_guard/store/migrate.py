@@ -18,9 +18,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from pii_guard.store import locks
 from pii_guard.store.models import Base
-
-MIGRATION_LOCK_ID = 0x5049_4947  # "PIIG"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -35,7 +34,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def _locked(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": locks.MIGRATION})
             connection.commit()
         try:
             yield connection
@@ -43,7 +42,7 @@ def _locked(engine: Engine) -> Iterator[Connection]:
             if connection.dialect.name == "postgresql":
                 connection.rollback()
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"),
-                                   {"id": MIGRATION_LOCK_ID})
+                                   {"id": locks.MIGRATION})
                 connection.commit()
 
 
