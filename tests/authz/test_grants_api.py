@@ -30,6 +30,7 @@ def treatment(services: Services, principal: str, subject: str, category: str = 
 
 
 def actions(services: Services) -> list[tuple[str, str, str | None]]:
+    services.audit.flush()
     with transaction(services.session_factory) as session:
         rows = session.scalars(select(AuditEventRow).order_by(AuditEventRow.occurred_at))
         return [(r.action, r.decision, r.principal_id) for r in rows

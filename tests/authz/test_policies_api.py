@@ -36,6 +36,7 @@ def crm_contact(services: Services) -> str:
 
 
 def audit_actions(services: Services) -> list[tuple[str, str, str | None]]:
+    services.audit.flush()
     with transaction(services.session_factory) as session:
         rows = session.scalars(select(AuditEventRow).order_by(AuditEventRow.occurred_at))
         return [(r.action, r.decision, r.principal_id) for r in rows
@@ -213,6 +214,7 @@ def test_simulate_shows_each_fields_treatment_without_a_data_access_event(
         ("$.bank_card", "financial_account", "C2", "mask"),
         ("$.address", "address", "C2", "mask"),
         ("$.card_pin", "authentication_secret", "C3", "redact")]
+    services.audit.flush()
     with transaction(services.session_factory) as session:
         events = [(r.action, r.fields) for r in session.scalars(select(AuditEventRow))]
     assert events == [("policy.simulate", [f["field"] for f in RECORD_FIELDS])]
