@@ -148,3 +148,18 @@ def _value_at(record: dict[str, object], path: str) -> str:
         else:
             node = node[int(index)]  # type: ignore[index]
     return str(node)
+
+
+def test_names_and_addresses_in_a_record_are_found_per_field_and_never_across_fields(
+        ) -> None:
+    detector = Detector.from_pack(load_rule_pack())  # with the shipped name/address models
+    record = {"name": "张三", "city": "上海市", "district": "浦东新区",
+              "note": "客户张三来电，要求寄往北京市海淀区中关村大街27号。"}
+    findings = detector.scan_record(record)
+    values = {f.field: record[(f.field or "$.")[2:]] for f in findings}
+    by_field = {(f.field, f.entity, values[f.field][f.start:f.end]) for f in findings}
+    assert ("$.name", "PERSON", "张三") in by_field
+    assert ("$.note", "PERSON", "张三") in by_field
+    assert any(field == "$.note" and entity == "ADDRESS" and text.startswith("北京市海淀区")
+               for field, entity, text in by_field)
+    assert all(0 <= f.start < f.end <= len(values[f.field]) for f in findings)

@@ -23,6 +23,7 @@ from pii_guard.detection.ner.divisions import (
     DivisionHit,
     Gazetteer,
 )
+from pii_guard.detection.ner.lexicon import has_han
 
 _CJK = "\u4e00-\u9fff"
 _NUM = r"[0-9０-９一二三四五六七八九十百零〇]+"
@@ -208,6 +209,8 @@ class ChineseAddressRecognizer:
         return _default_address()
 
     def analyze(self, text: str) -> list[Finding]:
+        if not has_han(text):
+            return []
         findings: list[Finding] = []
         taken_until = 0
         for chain in self._chains(text):

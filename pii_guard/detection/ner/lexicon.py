@@ -9,6 +9,7 @@ dictionary) and shipped inside the model file, so nothing is parsed or downloade
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -223,3 +224,12 @@ class HashIndex:
             active, pending = active[go_on], pending[go_on]
             slot = (slot[go_on] + np.uint64(1)) & self._mask
         return out
+
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def has_han(text: str) -> bool:
+    """Chinese names and addresses are written in Han characters: a text with none (a phone
+    number, a card number, an English note) skips the models, which is most record fields."""
+    return _HAN.search(text) is not None

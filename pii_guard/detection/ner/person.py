@@ -13,6 +13,7 @@ import re
 from importlib import resources
 
 from pii_guard.detection.findings import Finding
+from pii_guard.detection.ner.lexicon import has_han
 from pii_guard.detection.ner.surnames import SurnameTable
 from pii_guard.detection.ner.tagger import PersonTagger
 
@@ -69,6 +70,8 @@ class ChinesePersonRecognizer:
         return _default_person()
 
     def analyze(self, text: str) -> list[Finding]:
+        if not has_han(text):
+            return []
         spans: dict[int, int] = {}
         for tagged in self._tagger.spans(text):
             start, end = self._trim(text, tagged.start, tagged.end)
