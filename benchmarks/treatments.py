@@ -88,7 +88,7 @@ def fill_subjects(ring: KeyRing, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=1_000_000)
-    parser.add_argument("--rotations", type=int, default=3)
+    parser.add_argument("--rotations", type=int, default=1)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--database-url", default=None,
