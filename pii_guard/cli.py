@@ -23,6 +23,7 @@ from pii_guard.config import CONFIG_FILE_ENV, Settings, load_settings
 from pii_guard.detection import cli as detection_cli
 from pii_guard.discovery import cli as discovery_cli
 from pii_guard.errors import ConfigurationError, PiiGuardError
+from pii_guard.masking import cli as masking_cli
 
 app = typer.Typer(
     name="pii-guard",
@@ -50,6 +51,7 @@ app.command("scan")(discovery_cli.scan)
 app.add_typer(discovery_cli.inventory_app, name="inventory")
 app.add_typer(discovery_cli.connections_app, name="connections")
 app.command("detect")(detection_cli.detect)
+app.add_typer(masking_cli.app, name="keys")
 
 err = Console(stderr=True, highlight=False)
 

@@ -34,6 +34,9 @@ from pii_guard.discovery.service import DiscoveryService, scanner_for
 from pii_guard.identity.apikeys import ApiKeyAuthenticator, ApiKeyHasher
 from pii_guard.identity.bootstrap import ensure_roles
 from pii_guard.masking.kek import KeyEncryptionKey, load_kek
+from pii_guard.masking.keyring import KeyRing
+from pii_guard.masking.rules import load_rules
+from pii_guard.masking.service import Treatments
 from pii_guard.store import migrate
 from pii_guard.store.engine import (
     make_engine,
@@ -64,6 +67,7 @@ class Services:
     taxonomy: Taxonomy
     discovery: DiscoveryService
     scan_jobs: ScanJobs
+    treatments: Treatments
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
     @classmethod
@@ -103,12 +107,14 @@ class Services:
             taxonomy=pack.taxonomy,
             discovery=discovery,
             scan_jobs=ScanJobs(discovery, factory, settings.scan_workers),
+            treatments=Treatments(load_rules(), pack.taxonomy, KeyRing(factory, kek, audit)),
         )
         services.readiness_checks["database"] = lambda: ping(services.engine)
         services.readiness_checks["schema"] = services._check_schema
         services.readiness_checks["audit"] = services._check_audit
         services.readiness_checks["rule_pack"] = services._check_rule_pack
         services.readiness_checks["policy"] = services.authz.check_ready
+        services.readiness_checks["keys"] = services.treatments.keys.check
         services.authz.field_classifier = services._classified_fields
         sequencer.start()
         return services
