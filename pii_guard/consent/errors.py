@@ -59,6 +59,7 @@ class LineError:
 class ImportRejected(InvalidRequest):
     default_code = "import_rejected"
 
-    def __init__(self, errors: Sequence[LineError]) -> None:
+    def __init__(self, errors: Sequence[LineError], lines: int = 0) -> None:
         self.errors = list(errors)
+        self.lines = lines
         super().__init__(None, f"{len(self.errors)} bad line(s); nothing was imported")
