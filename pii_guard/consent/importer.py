@@ -1,8 +1,11 @@
 """Bulk import of existing consents (CSV or JSON lines) with a per-line error report.
 
-Every line is validated and applied in its own savepoint inside one transaction: without
-``partial`` a single bad line rolls the whole file back (nothing half-imported), with it the
-good lines stay. Messages name the line and a stable code, never the line's values.
+The whole file is one transaction. A line is checked completely before anything of it is
+written (``records`` validates first), so a bad line leaves nothing behind and the next lines
+still see the good ones before them (a withdrawal after its grant). Without ``partial`` a
+single bad line rolls the whole file back (nothing half-imported); with it the good lines
+stay. No savepoints: SQLite's driver would commit on RELEASE. Messages name the line and a
+stable code, never the line's values.
 
 CSV columns (header row required; ``kind``, ``categories``, ``separate``, ``granted_at``,
 ``expires_at``, ``withdrawn_at``, ``evidence_ref`` optional)::
@@ -174,7 +177,6 @@ def import_consents(session: Session, service: ConsentService, text: str, fmt: F
         if isinstance(parsed, LineError):
             report.errors.append(parsed)
             continue
-        savepoint = session.begin_nested()
         try:
             spec = spec_of(parsed)
             if isinstance(spec, GrantSpec):
@@ -184,10 +186,8 @@ def import_consents(session: Session, service: ConsentService, text: str, fmt: F
                 service.withdraw(session, caller, spec, source="import",
                                  recorded_by=recorded_by, **audit_fields)
         except PiiGuardError as exc:
-            savepoint.rollback()
             report.errors.append(LineError(number, exc.code, exc.message))
             continue
-        savepoint.commit()
         report.imported += 1
     if report.errors and not partial:
         raise ImportRejected(report.errors, report.lines)
