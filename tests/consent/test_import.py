@@ -23,7 +23,8 @@ from tests.consent.helpers import check
 HEADER = ("subject_id,purpose,categories,separate,notice_version,channel,granted_at,"
           "expires_at,evidence_ref\n")
 GOOD_CSV = HEADER + ("C0001,marketing,contact|personal_name,false,2026-01,paper,"
-                     "2025-06-01T09:30:00+08:00,2030-06-01T00:00:00Z,scan-0001\n") + """C0002,marketing,,no,2026-01,app,2025-07-01T10:00:00Z,,
+                     "2025-06-01T09:30:00+08:00,2030-06-01T00:00:00Z,scan-0001\n") + """\
+C0002,marketing,,no,2026-01,app,2025-07-01T10:00:00Z,,
 """
 BAD_CSV = GOOD_CSV + """C0003,astrology,,false,2026-01,app,2025-07-01T10:00:00Z,,
 C0004,marketing,,false,2026-01,pigeon,2025-07-01T10:00:00Z,,
