@@ -162,6 +162,7 @@ class Services:
         self.scan_jobs.close()
         self.audit.close()
         self.audit_sequencer.stop()
+        self.consent.close()
         self.engine.dispose()
 
 

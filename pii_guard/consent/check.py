@@ -13,7 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, select
+from sqlalchemy import Engine, and_, bindparam, create_engine, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pii_guard.audit.events import AuditEvent
@@ -102,12 +103,25 @@ class ConsentCheck:
         return ConsentRuling(False, reason, refuse=self.purpose.on_missing_consent == "refuse")
 
 
+def _reader_engine(engine: Engine) -> Engine:
+    """For PostgreSQL, a small pool of autocommit connections for the check alone: each
+    check is then one statement and one round trip (no BEGIN, no pre-ping, no rollback on
+    return), and each statement sees everything committed before it. Other backends share
+    the main engine."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=5,
+                         max_overflow=20, pool_pre_ping=False, hide_parameters=True,
+                         connect_args={"connect_timeout": 5})
+
+
 class ConsentService:
     """Purposes and consent for the rest of pii-guard (``services.consent``)."""
 
     def __init__(self, engine: Engine, factory: sessionmaker[Session], audit: AuditLog,
                  categories: Collection[str], sensitive: Collection[str]) -> None:
         self.engine = engine
+        self.reader = _reader_engine(engine)
         self.factory = factory
         self.audit = audit
         self.categories = frozenset(categories)
@@ -130,12 +144,24 @@ class ConsentService:
         try:
             if session is not None:
                 return session.execute(statement, params).first()
-            with self.engine.connect() as connection:
-                return connection.execute(statement, params).first()
+            for attempt in (1, 2):
+                try:
+                    with self.reader.connect() as connection:
+                        return connection.execute(statement, params).first()
+                except DBAPIError as exc:
+                    # A pooled connection the server dropped (restart): retry once on a new
+                    # one; anything else, or a second failure, is a fault.
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+            raise AssertionError("unreachable")
         except Exception as exc:
             if is_database_fault(exc):
                 raise database_unavailable(exc) from exc
             raise
+
+    def close(self) -> None:
+        if self.reader is not self.engine:
+            self.reader.dispose()
 
     def purpose(self, code: str, *, session: Session | None = None) -> Purpose | None:
         """The registered purpose with this code, read from the database now."""
