@@ -20,6 +20,7 @@ import pii_guard
 from pii_guard.audit import cli as audit_cli
 from pii_guard.authz.cli import policies_app
 from pii_guard.config import CONFIG_FILE_ENV, Settings, load_settings
+from pii_guard.consent import cli as consent_cli
 from pii_guard.detection import cli as detection_cli
 from pii_guard.discovery import cli as discovery_cli
 from pii_guard.errors import ConfigurationError, PiiGuardError
@@ -52,6 +53,7 @@ app.add_typer(discovery_cli.inventory_app, name="inventory")
 app.add_typer(discovery_cli.connections_app, name="connections")
 app.command("detect")(detection_cli.detect)
 app.add_typer(masking_cli.app, name="keys")
+app.add_typer(consent_cli.app, name="consent")
 
 err = Console(stderr=True, highlight=False)
 

@@ -28,6 +28,7 @@ from pii_guard.classification.pack import load_rule_pack
 from pii_guard.classification.service import classify_record
 from pii_guard.classification.taxonomy import Taxonomy
 from pii_guard.config import Settings
+from pii_guard.consent import ConsentService
 from pii_guard.detection.engine import Detector
 from pii_guard.discovery.jobs import ScanJobs
 from pii_guard.discovery.service import DiscoveryService, scanner_for
@@ -68,6 +69,7 @@ class Services:
     discovery: DiscoveryService
     scan_jobs: ScanJobs
     treatments: Treatments
+    consent: ConsentService
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +93,7 @@ class Services:
                          write_timeout=settings.audit_write_timeout_seconds)
         discovery = DiscoveryService(factory, audit, kek, settings.spark_master,
                                      scanner_factory=lambda: scanner_for(pack, detector))
+        consent = _consent_service(engine, factory, audit, pack.taxonomy)
         services = cls(
             settings=settings,
             engine=engine,
@@ -108,6 +111,7 @@ class Services:
             discovery=discovery,
             scan_jobs=ScanJobs(discovery, factory, settings.scan_workers),
             treatments=Treatments(load_rules(), pack.taxonomy, KeyRing(factory, kek, audit)),
+            consent=consent,
         )
         services.readiness_checks["database"] = lambda: ping(services.engine)
         services.readiness_checks["schema"] = services._check_schema
@@ -164,6 +168,7 @@ class Services:
         self.scan_jobs.close()
         self.audit.close()
         self.audit_sequencer.stop()
+        self.consent.close()
         self.engine.dispose()
 
 
@@ -174,3 +179,26 @@ def _audit_sequencer(settings: Settings, engine: Engine, factory: sessionmaker[S
                      interval=settings.audit_sequencer_interval_seconds,
                      checkpoint_interval=settings.audit_checkpoint_interval_seconds,
                      partitions_ahead=settings.audit_partitions_ahead)
+
+
+def _consent_service(engine: Engine, factory: sessionmaker[Session], audit: AuditLog,
+                     taxonomy: Taxonomy) -> ConsentService:
+    """The consent service, with the purpose registry brought up to policies/purposes.yaml
+    (two workers starting at once: the loser of the insert race retries and finds it done)."""
+    from sqlalchemy.exc import IntegrityError
+
+    consent = ConsentService(engine, factory, audit,
+                             categories=[c.name for c in taxonomy.categories],
+                             sensitive=[c.name for c in taxonomy.categories if c.sensitive])
+    for attempt in range(3):
+        try:
+            with transaction(factory) as session:
+                changes = consent.sync_purposes(session)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue
+        if changes:
+            log.info("purposes_synced", changes=[f"{code}:{verb}" for code, verb in changes])
+        break
+    return consent

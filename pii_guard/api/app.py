@@ -22,6 +22,7 @@ from pii_guard.api.middleware import RequestContextMiddleware, RequestLimitsMidd
 from pii_guard.api.routers import (
     audit,
     classify,
+    consent,
     grants,
     health,
     identity,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(policies.router)
     app.include_router(simulate.router)
     app.include_router(grants.router)
+    app.include_router(consent.router)
     _mount_docs(app)
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_json_depth=settings.max_json_depth)

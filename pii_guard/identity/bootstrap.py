@@ -95,4 +95,12 @@ def seed_demo(session: Session, hasher: apikeys.ApiKeyHasher,
             row.revoked_at = None
             row.expires_at = None
         keys[spec.id] = key
+    _seed_demo_notices(session)
     return keys
+
+
+def _seed_demo_notices(session: Session) -> None:
+    """The demo privacy notice ("2026-01") the acceptance scenario's consents cite."""
+    from pii_guard.consent.notices import seed_demo_notices
+
+    seed_demo_notices(session)
