@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from pii_guard.masking.kek import KeyEncryptionKey, load_kek
 from pii_guard.masking.keyring import KeyRing
 from pii_guard.masking.rules import load_rules
 from pii_guard.masking.service import Treatments
+from pii_guard.protection import Protector
 from pii_guard.store import migrate
 from pii_guard.store.engine import (
     make_engine,
@@ -127,6 +129,12 @@ class Services:
         """A sample record's fields as detection finds them, for policy simulation."""
         return [ClassifiedField(f.field or "$", category=f.category)
                 for f in classify_record(self.detector, self.taxonomy, record)]
+
+    @cached_property
+    def protector(self) -> Protector:
+        """The main path (``POST /v1/protect``): detection, decisions, consent, treatments."""
+        return Protector(self.detector, self.taxonomy, self.decider, self.consent,
+                         self.treatments)
 
     @property
     def decider(self) -> Decider:

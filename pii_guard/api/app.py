@@ -28,6 +28,7 @@ from pii_guard.api.routers import (
     identity,
     inventory,
     policies,
+    protect,
     scans,
     simulate,
 )
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(simulate.router)
     app.include_router(grants.router)
     app.include_router(consent.router)
+    app.include_router(protect.router)
     _mount_docs(app)
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_json_depth=settings.max_json_depth)
