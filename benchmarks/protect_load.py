@@ -52,12 +52,30 @@ RECORD = {
     "occupation": "工程师", "branch": "上海分行营业部", "account_manager": "E10234",
     "product": "个人住房贷款", "risk_level": "R2", "opened_at": "2019-03-21",
     "note": "客户张三来电，手机13812345678，要求修改地址。已核实身份，预约下周二到网点办理。",
+    "emergency_contact": {"name": "李四", "relation": "配偶", "mobile": "13987654321"},
+    "employer": {"name": "上海某某科技有限公司", "address": "上海市徐汇区漕溪北路88号",
+                 "phone": "021-62345678"},
+    "policies": [{"policy_no": "P2023110512345678", "product": "终身寿险", "status": "有效"}],
+    "kyc": {"verified_at": "2023-11-05T10:21:00+08:00", "channel": "counter", "level": "L3"},
 }
 NOTE = ("客户张三（身份证110105198806151238）于今日上午来电，称其尾号0128的借记卡"
         "6222021234567890128在异地发生一笔未授权交易，金额人民币5,000元。客户手机13812345678，"
         "现居上海市浦东新区世纪大道100号1幢1201室。已为客户办理临时挂失，并告知需于七日内携带"
         "本人有效身份证件到网点办理正式挂失及补卡手续。客户另要求将联系邮箱更新为"
-        "zhang.san@example.com。客户情绪平稳，对处理结果表示满意。")
+        "zhang.san@example.com。客户情绪平稳，对处理结果表示满意。"
+        "\n回访记录：次日下午由客服专员王芳致电客户13812345678进行回访，客户确认已收到挂失回执，"
+        "并表示已于当日到上海市浦东新区陆家嘴环路1000号网点提交补卡申请。客户询问补卡期间能否"
+        "使用手机银行转账，专员告知需待新卡激活后重新绑定。客户另提供其配偶李四的联系电话"
+        "13987654321作为紧急联系人，并申请将账单寄送地址变更为北京市海淀区中关村大街27号1101室。"
+        "专员已按流程记录变更申请，提示客户变更将在三个工作日内生效，期间如有疑问可拨打"
+        "客服热线95588或发送邮件至service@example.com咨询。本次回访用时约八分钟，客户满意度评价为"
+        "非常满意。"
+        "\n复核意见：经核查，该笔未授权交易发生于2026年11月20日23时14分，交易地点为广东省深圳市"
+        "南山区，交易终端号为10452301，与客户常用地不符。风控部门已将该交易标记为疑似盗刷并"
+        "提交发卡行调查，调查结果预计十五个工作日内反馈。客户身份证110105198806151238的"
+        "影像资料已由柜员核验无误。请相关岗位在处理过程中严格遵守客户信息保护规定，不得"
+        "以任何形式对外提供客户的身份证号、银行卡号、手机号码及住址等个人信息。如需调阅完整"
+        "信息，须按分级授权流程提交申请，经数据管理员审批后方可查看，所有查询均记录在案。")
 
 
 @dataclass
@@ -259,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(closed_loop(port, request, 8, 2.0))  # warm-up
             closed = asyncio.run(closed_loop(port, request, args.concurrency, args.duration))
             opened = asyncio.run(open_loop(port, request, args.rate, args.duration))
-            print(f"{name} ({size} bytes of JSON):")
+            print(f"{name} ({size:,} bytes of JSON):")
             print(f"  closed loop, {args.concurrency} connections: {closed.rps:,.0f} req/s, "
                   f"p50 {closed.pct(0.5):.1f} ms, p99 {closed.pct(0.99):.1f} ms, "
                   f"errors {closed.errors}")

@@ -27,7 +27,6 @@ router = APIRouter(prefix="/v1", tags=["protection"], responses=ERROR_RESPONSES)
 
 ProtectCaller = Annotated[Caller, Depends(require("data:protect"))]
 DetokenizeCaller = Annotated[Caller, Depends(require("data:detokenize"))]
-THREAD_ABOVE_CHARS = 20_000  # larger inputs are protected off the event loop
 PURPOSE = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A registered purpose code.")
 SUBJECT = Field(None, min_length=1, max_length=128,
                 description="The data subject (customer id), when known. Grants and consent "
@@ -135,11 +134,10 @@ def _run_all(services: Services, calls: list[CallContext],
 
 
 async def _protect(services: Services, call: CallContext, item: ProtectRequest) -> Protected:
-    size = len(item.text) if item.text is not None else len(str(item.record))
     try:
-        if size > THREAD_ABOVE_CHARS:
-            return await asyncio.to_thread(_run, services, call, item)
-        return _run(services, call, item)
+        # Off the event loop: the call reads the database (consent), and a worker must keep
+        # accepting and answering other requests while it waits.
+        return await asyncio.to_thread(_run, services, call, item)
     except PiiGuardError as exc:
         if exc.status in (401, 403):
             await services.audit.record_durable(_denied(call, "protect", exc))
@@ -199,7 +197,8 @@ async def detokenize(body: DetokenizeRequest, caller: DetokenizeCaller, services
         raise LimitExceeded("too_many_items", f"at most {limit} tokens per call")
     call = _context(caller, body.purpose, body.subject_id, info)
     try:
-        values, event = services.protector.detokenize(call, body.tokens)
+        values, event = await asyncio.to_thread(services.protector.detokenize, call,
+                                                body.tokens)
     except PiiGuardError as exc:
         if exc.status in (401, 403):
             await services.audit.record_durable(_denied(call, "detokenize", exc))
