@@ -160,3 +160,35 @@ def test_the_check_fails_closed_when_the_database_is_down(
     with database_unreachable(database, consent_services, postgres_admin), \
             pytest.raises(ServiceUnavailable):
         check(consent_services)
+
+
+def test_a_stewards_purpose_change_survives_a_restart(
+        consent_services: Services, settings: Settings) -> None:
+    _sensitive_consent_purpose(consent_services)
+    with transaction(consent_services.session_factory) as session:
+        consent_services.consent.put_purpose(session, None, Purpose(
+            code="marketing", name_zh="营销推广", name_en="Marketing",
+            legal_basis=LegalBasis.CONSENT, categories=("contact",), sensitive_allowed=False,
+            on_missing_consent="refuse", retention_days=365))
+    restarted = Services.start(settings)
+    try:
+        marketing = restarted.consent.purpose("marketing")
+        assert marketing is not None
+        assert (marketing.on_missing_consent, marketing.categories) == ("refuse", ("contact",))
+        assert restarted.consent.purpose("wealth_advice") is not None
+    finally:
+        restarted.close()
+
+
+def test_a_changed_policy_file_entry_is_applied_at_start_up(services: Services) -> None:
+    from pii_guard.consent.purposes import load_purposes
+    from pii_guard.consent.registry import sync_from_file
+
+    purposes = load_purposes()
+    purposes["marketing"] = purposes["marketing"].model_copy(update={"retention_days": 90})
+    with transaction(services.session_factory) as session:
+        changes = sync_from_file(session, purposes, services.consent.categories)
+    assert changes == [("marketing", "updated")]
+    marketing = services.consent.purpose("marketing")
+    assert marketing is not None
+    assert marketing.retention_days == 90
