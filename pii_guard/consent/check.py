@@ -190,9 +190,14 @@ class ConsentService:
         return records.Vocabulary(self.categories, self.sensitive)
 
     def sync_purposes(self, session: Session) -> list[tuple[str, str]]:
-        """Apply policies/purposes.yaml to the registry (new or changed entries only)."""
+        """Apply policies/purposes.yaml to the registry (new or changed entries only).
+
+        Later changes from the file are audit events; the first seeding of an empty registry
+        is part of installing the service (like the access policy's version 1) and is not,
+        so a new log starts empty."""
+        seeding = session.scalar(select(PurposeRow.code).limit(1)) is None
         changes = registry.sync_from_file(session, load_purposes(), self.categories)
-        for code, verb in changes:
+        for code, verb in [] if seeding else changes:
             self.audit.record(session, AuditEvent(
                 action=f"purpose.{'create' if verb == 'created' else 'update'}",
                 decision="allowed", reason="policy_file", purpose=code))
