@@ -172,8 +172,11 @@ def database_unreachable(database: Database, services: Services,
                          admin: PostgresAdmin) -> Iterator[None]:
     """Make the real database refuse connections for a while (a fault, not a mock):
     PostgreSQL stops accepting connections to it and drops the open ones; a SQLite file is
-    replaced by a directory SQLite cannot open."""
-    services.engine.dispose()
+    replaced by a directory SQLite cannot open.
+
+    On PostgreSQL the pool is not disposed: a connection some thread had checked out at that
+    moment would be orphaned and left open until garbage collection. The server ends every
+    connection instead, and the pool's pre-ping finds them dead."""
     if database.backend == "postgresql":
         assert admin is not None
         name = make_url(database.url).database
@@ -187,8 +190,8 @@ def database_unreachable(database: Database, services: Services,
         finally:
             with admin.engine.connect() as connection:
                 connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-            services.engine.dispose()
         return
+    services.engine.dispose()
     path = Path(make_url(database.url).database or "")
     moved = path.with_suffix(".away")
     path.rename(moved)

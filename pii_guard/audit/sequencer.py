@@ -128,6 +128,9 @@ class Sequencer:
             self._lock_connection.commit()
         except Exception:
             log.debug("audit_sequencer_unlock_failed")  # the closing connection releases it
+            # Close the broken connection now rather than return it to a pool that may have
+            # been disposed meanwhile (it would then stay open until garbage collection).
+            self._lock_connection.invalidate()
         finally:
             self._lock_connection.close()
             self._lock_connection = None
