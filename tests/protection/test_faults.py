@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +177,7 @@ def test_a_database_outage_answers_503_never_unaudited_data_and_recovers_by_itse
     outage = load.answers[during:]
     served.cluster.start()
     recovered_at = len(load.answers)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if any(status == 200 for status, _ in load.answers[recovered_at:]):
             break
@@ -190,7 +191,9 @@ def test_a_database_outage_answers_503_never_unaudited_data_and_recovers_by_itse
         assert isinstance(error, dict)
         assert error["code"] in UNAVAILABLE
         assert "record" not in body
-    assert any(status == 200 for status, _ in load.answers[recovered_at:]), "did not recover"
+    after = Counter((status, str(body.get("error", {}).get("code", "")))  # type: ignore[union-attr]
+                    for status, body in load.answers[recovered_at:])
+    assert after[(200, "")], f"did not recover: {dict(after)}, {load.transport_errors} errors"
     assert {status for status, _ in load.answers} <= {200, 503}
     assert_every_answer_with_data_is_logged(load)
 
