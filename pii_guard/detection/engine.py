@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -81,8 +80,10 @@ class Detector:
 
     def scan_text(self, text: str) -> list[Finding]:
         """Findings in ``text``, offsets in the original text (end exclusive), by start."""
+        plugged = self._plugins_over([text])[0]
         return [Finding(entity, start, end, score, None, rule, attributes)
-                for score, start, end, _, entity, rule, attributes in self._scan(text, {})]
+                for score, start, end, _, entity, rule, attributes in self._scan(text, {},
+                                                                                 plugged)]
 
     def scan_record(self, record: Mapping[str, Any]) -> list[Finding]:
         """Findings in every string or number of a nested JSON record; each carries its field
@@ -103,7 +104,8 @@ class Detector:
 
     def _plugins_over(self, values: list[str]) -> list[list[Finding]]:
         """Each value's plug-in findings, from one call per plug-in over the values joined by
-        line breaks; a finding that would cross from one value into the next is dropped."""
+        line breaks (a text is one value); a finding that would cross from one value into the
+        next is dropped."""
         per_value: list[list[Finding]] = [[] for _ in values]
         if not self._pack.plugins or not values:
             return per_value
@@ -139,8 +141,8 @@ class Detector:
     # -- scanning -------------------------------------------------------------------------
 
     def _scan(self, text: str, evidence: Mapping[str, float],
-              plugged: list[Finding] | None = None) -> list[Scored]:
-        """``plugged``: the plug-ins' findings when the caller ran them already (records)."""
+              plugged: list[Finding]) -> list[Scored]:
+        """``plugged``: the plug-ins' findings in ``text`` (see ``_plugins_over``)."""
         norm = normalise(text)
         candidates: set[tuple[int, int, int]] = set()
         cue_hits: list[tuple[int, int, int]] = []
@@ -162,10 +164,6 @@ class Detector:
             self._values_after_cues(norm, cue_hits, scored)
         if evidence:
             self._field_values(norm, evidence, scored)
-        if plugged is None:
-            plugged = [replace(f, recognizer=f.recognizer or rule_name)
-                       for recognizer, entities, rule_name in self._pack.plugins.values()
-                       for f in recognizer.analyze(text) if f.entity in entities]
         for finding in plugged:
             weight = weight_for(evidence, finding.entity) if evidence else 0.0
             scored.append((_clamp(finding.score + weight), finding.start, finding.end,
