@@ -42,6 +42,12 @@ def classified(finding: Finding, taxonomy: Taxonomy) -> ClassifiedFinding:
                              finding.field)
 
 
+def check_one_input(text: str | None, record: Any) -> None:
+    """Classify and protect take a text or a record, never both or neither."""
+    if (text is None) == (record is None):
+        raise InvalidRequest("text_or_record", "send exactly one of `text` or `record`")
+
+
 def check_text(text: str, max_chars: int) -> None:
     if len(text) > max_chars:
         raise LimitExceeded("text_too_long", f"text has more than {max_chars} characters")

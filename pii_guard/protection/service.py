@@ -23,7 +23,7 @@ from pii_guard.identity.caller import Caller
 from pii_guard.masking import Treatments
 from pii_guard.protection.detokenize import TokenRequest, detokenize
 from pii_guard.protection.errors import ConsentRefused, PurposeRefused
-from pii_guard.protection.records import Leaf, copy_leaves, leaf_value
+from pii_guard.protection.records import copy_leaves, leaf_value
 
 MAX_EVENT_FINDINGS = 60
 """Findings listed one by one in the event's details; the rest are counted (8 KB limit)."""
@@ -105,7 +105,7 @@ class Protector:
         for path, items in by_field.items():
             leaf = leaves[path]
             original = leaf_value(leaf)
-            text = _scalar_text(original)
+            text = scalar_text(original) or ""
             if any(item.treatment is Treatment.DENY for item in items):
                 leaf.container[leaf.key] = None
                 findings.extend(_public(item, path, None, None) for item in items)
@@ -225,8 +225,4 @@ def _event_finding(finding: ProtectedFinding) -> dict[str, Any]:
             "treatment": finding.treatment, "reason": finding.reason}
 
 
-def _scalar_text(value: Any) -> str:
-    return scalar_text(value) or ""
-
-
-__all__ = ["CallContext", "Leaf", "Protected", "ProtectedFinding", "Protector"]
+__all__ = ["CallContext", "Protected", "ProtectedFinding", "Protector"]

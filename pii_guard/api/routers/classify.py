@@ -14,13 +14,13 @@ from pii_guard.api.schemas import ERROR_RESPONSES
 from pii_guard.audit.events import AuditEvent
 from pii_guard.classification.service import (
     ClassifiedFinding,
+    check_one_input,
     check_record,
     check_text,
     classify_record,
     classify_text,
 )
 from pii_guard.detection.records import count_leaves
-from pii_guard.errors import InvalidRequest
 from pii_guard.identity.caller import Caller
 
 router = APIRouter(prefix="/v1", tags=["classification"], responses=ERROR_RESPONSES)
@@ -68,8 +68,7 @@ def _public(finding: ClassifiedFinding) -> FindingPublic:
 async def classify(body: ClassifyRequest, caller: Classifier, services: ServicesDep,
                    info: RequestInfoDep) -> ClassifyResponse:
     settings = services.settings
-    if (body.text is None) == (body.record is None):
-        raise InvalidRequest("text_or_record", "send exactly one of `text` or `record`")
+    check_one_input(body.text, body.record)
     detector, taxonomy = services.detector, services.taxonomy
     if body.text is not None:
         text = body.text

@@ -8,6 +8,8 @@ written the caller gets 503 and no data.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -16,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pii_guard.api.deps import RequestInfo, RequestInfoDep, ServicesDep, require
 from pii_guard.api.schemas import ERROR_RESPONSES
 from pii_guard.audit.events import AuditEvent
-from pii_guard.classification.service import check_record, check_text
-from pii_guard.errors import InvalidRequest, LimitExceeded, PiiGuardError
+from pii_guard.classification.service import check_one_input, check_record, check_text
+from pii_guard.errors import LimitExceeded, PiiGuardError
 from pii_guard.identity.caller import Caller
 from pii_guard.protection.detokenize import TokenRequest
 from pii_guard.protection.service import CallContext, Protected
@@ -109,8 +111,7 @@ def _context(caller: Caller, purpose: str, subject_id: str | None,
 
 
 def _run(services: Services, call: CallContext, item: ProtectRequest) -> Protected:
-    if (item.text is None) == (item.record is None):
-        raise InvalidRequest("text_or_record", "send exactly one of `text` or `record`")
+    check_one_input(item.text, item.record)
     settings = services.settings
     if item.text is not None:
         check_text(item.text, settings.max_text_chars)
@@ -133,14 +134,15 @@ def _run_all(services: Services, calls: list[CallContext],
     return outcomes
 
 
-async def _protect(services: Services, call: CallContext, item: ProtectRequest) -> Protected:
+@asynccontextmanager
+async def _refusals_recorded(services: Services, call: CallContext,
+                             action: str) -> AsyncIterator[None]:
+    """A call refused for who asks (401/403) leaves a durable ``denied`` event first."""
     try:
-        # Off the event loop: the call reads the database (consent), and a worker must keep
-        # accepting and answering other requests while it waits.
-        return await asyncio.to_thread(_run, services, call, item)
+        yield
     except PiiGuardError as exc:
         if exc.status in (401, 403):
-            await services.audit.record_durable(_denied(call, "protect", exc))
+            await services.audit.record_durable(_denied(call, action, exc))
         raise
 
 
@@ -161,7 +163,10 @@ def _response(result: Protected, event_id: str) -> ProtectResponse:
 async def protect(body: ProtectRequest, caller: ProtectCaller, services: ServicesDep,
                   info: RequestInfoDep) -> ProtectResponse:
     call = _context(caller, body.purpose, body.subject_id, info)
-    result = await _protect(services, call, body)
+    async with _refusals_recorded(services, call, "protect"):
+        # Off the event loop: the call reads the database (consent), and a worker must keep
+        # accepting and answering other requests while it waits.
+        result = await asyncio.to_thread(_run, services, call, body)
     event_id = await services.audit.record_durable(result.event)
     return _response(result, event_id)
 
@@ -196,12 +201,8 @@ async def detokenize(body: DetokenizeRequest, caller: DetokenizeCaller, services
     if len(body.tokens) > limit:
         raise LimitExceeded("too_many_items", f"at most {limit} tokens per call")
     call = _context(caller, body.purpose, body.subject_id, info)
-    try:
+    async with _refusals_recorded(services, call, "detokenize"):
         values, event = await asyncio.to_thread(services.protector.detokenize, call,
                                                 body.tokens)
-    except PiiGuardError as exc:
-        if exc.status in (401, 403):
-            await services.audit.record_durable(_denied(call, "detokenize", exc))
-        raise
     event_id = await services.audit.record_durable(event)
     return DetokenizeResponse(values=values, event_id=event_id)
