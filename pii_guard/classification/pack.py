@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -33,6 +33,8 @@ from pii_guard.classification.fieldnames import FieldNameEntry, FieldNameEvidenc
 from pii_guard.classification.taxonomy import Category, Taxonomy
 from pii_guard.errors import ConfigurationError
 from pii_guard.resources import classifiers_dir
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 ENTITY_NAME = r"^[A-Z][A-Z0-9_]*$"
 RULE_NAME = r"^[a-z][a-z0-9_]*$"
@@ -232,6 +234,21 @@ def _read(path: Path) -> PackFile:
         return PackFile.model_validate(sections)
     except ValidationError as exc:
         raise RulePackError(path, _location(exc), _problem(exc)) from None
+
+
+def read_model(source: Path, model: type[ModelT]) -> ModelT:
+    """A plain YAML file of the classifiers (treatments, columns) read into ``model``; a file
+    that cannot be read or does not fit stops start-up naming the file and the place."""
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RulePackError(source, "file", f"cannot be read as YAML ({type(exc).__name__})"
+                            ) from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise RulePackError(source, _location(exc),
+                            str(exc.errors()[0].get("msg", "invalid"))) from None
 
 
 def _location(exc: ValidationError) -> str:

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from pii_guard.classification.pack import RulePackError
+from pii_guard.classification.pack import read_model
 from pii_guard.resources import classifiers_dir
 
 TREATMENTS_FILE = "treatments.yaml"
@@ -89,14 +88,4 @@ class RuleBook:
 
 def load_rules(path: Path | None = None) -> RuleBook:
     """Read and validate the treatments file; a bad file stops start-up naming the problem."""
-    source = path or classifiers_dir() / TREATMENTS_FILE
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RulePackError(source, "file", f"cannot be read as YAML ({type(exc).__name__})"
-                            ) from None
-    try:
-        return RuleBook(TreatmentsFile.model_validate(raw))
-    except ValidationError as exc:
-        loc = ".".join(str(p) for p in exc.errors()[0].get("loc", ())) or "file"
-        raise RulePackError(source, loc, exc.errors()[0].get("msg", "invalid")) from None
+    return RuleBook(read_model(path or classifiers_dir() / TREATMENTS_FILE, TreatmentsFile))

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from pii_guard.classification.pack import PackFile, RulePack, RulePackError
+from pii_guard.classification.pack import PackFile, RulePack, RulePackError, read_model
 from pii_guard.classification.taxonomy import Taxonomy
 from pii_guard.resources import classifiers_dir
 
@@ -153,17 +153,7 @@ class _Builder:
 def load_column_knowledge(pack: RulePack, path: Path | None = None) -> ColumnKnowledge:
     """Read ``columns.yaml`` (default: the packaged one) and merge the pack's field names."""
     source = path or classifiers_dir() / COLUMNS_FILE
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RulePackError(source, "file", f"cannot be read as YAML ({type(exc).__name__})"
-                            ) from None
-    try:
-        spec = ColumnsFile.model_validate(raw).columns
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error.get("loc", ())) or "file"
-        raise RulePackError(source, where, str(error.get("msg", "invalid"))) from None
+    spec = read_model(source, ColumnsFile).columns
     known = set(pack.taxonomy.entities)
     _check_entities(source, spec, known)
     builder = _Builder(source)
