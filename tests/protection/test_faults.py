@@ -147,13 +147,16 @@ class Load:
             time.sleep(0.05)
 
 
-def logged_event_ids(cluster: PrivateCluster, patience: float = 60) -> set[str]:
-    """Ids of every event durably recorded: sequenced into the log or still in its inbox."""
+def logged_event_ids(cluster: PrivateCluster) -> set[str]:
+    """Ids of every event durably recorded: sequenced into the log or still in its inbox.
+
+    One statement, so one snapshot: the sequencer moves rows from the inbox to the log while
+    this reads, and two separate reads could miss a row moved between them."""
     engine = create_engine(cluster.url)
     try:
         with engine.connect() as connection:
-            ids = {row[0] for row in connection.execute(text("SELECT id FROM audit_events"))}
-            ids |= {row[0] for row in connection.execute(text("SELECT id FROM audit_inbox"))}
+            ids = {row[0] for row in connection.execute(text(
+                "SELECT id FROM audit_events UNION ALL SELECT id FROM audit_inbox"))}
     finally:
         engine.dispose()
     return ids
