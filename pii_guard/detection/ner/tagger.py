@@ -154,11 +154,15 @@ class PersonTagger:
         entry = np.where(first[:, None], self._start[None, :], t[TAG_O][None, :])
         score = entry + x[:, 0]
         back = np.zeros((length, count, 3), dtype=np.int64)
+        # cand[segment, to, from]: numpy reduces a short last axis fast with argmax but slowly
+        # with max, so the best score is the maximum of the three "from" slices.
+        cand = np.empty((count, 3, 3), dtype=np.float32)
+        t_to_from = np.ascontiguousarray(t.T)[None, :, :]
         for step in range(1, length):
-            cand = score[:, :, None] + t[None, :, :]
-            best = cand.argmax(axis=1)
-            back[step] = best
-            score = np.take_along_axis(cand, best[:, None, :], axis=1)[:, 0] + x[:, step]
+            np.add(score[:, None, :], t_to_from, out=cand)
+            back[step] = cand.argmax(axis=2)
+            score = np.maximum(np.maximum(cand[:, :, 0], cand[:, :, 1]), cand[:, :, 2])
+            score += x[:, step]
         score = score + t[:, TAG_O][None, :]
         path = np.empty((count, length), dtype=np.int64)
         path[:, -1] = score.argmax(axis=1)
