@@ -8,6 +8,11 @@ in its own subprocess so its peak RSS (``ru_maxrss``: imports, engine, workload)
 Throughput is MB (10^6 bytes of UTF-8) per second on one core; the table shows the median of
 the repeats and the ratio ours / Presidio.
 
+Two rows for pii-guard: ``patterns`` is the same job as the peer (issue 3's entities: the
+pattern, cue and field rules, no name or address model; Presidio on a blank spaCy pipeline finds
+no names or addresses either), and ``full`` is the default pack with the name and address models
+(issue 4) as the service runs it.
+
     .venv/bin/python benchmarks/detection_throughput.py            # full run (~2 minutes)
     .venv/bin/python benchmarks/detection_throughput.py --quick    # fewer repeats
 """
@@ -30,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cn_corpus import text_of_size
 
 SIZES = {"1 KB": 1_000, "10 KB": 10_000, "100 KB": 100_000}
+ENGINES = {"patterns": "pii-guard, issue-3 entities", "full": "pii-guard, + names/addresses"}
 CHINESE_ENTITIES_PREFIXES = ("CN_", "BANK_", "DATE_OF_BIRTH", "IMEI", "MAC_ADDRESS")
 
 
@@ -41,9 +47,15 @@ def build(engine: str) -> Any:
     from pii_guard.classification.pack import load_rule_pack
 
     pack = load_rule_pack()
-    if engine == "ours":
+    if engine in ENGINES:
+        from dataclasses import replace
+
+        from pii_guard.classification.pack import PluginRule
         from pii_guard.detection.engine import Detector
 
+        if engine == "patterns":
+            pack = replace(pack, rules=tuple(r for r in pack.rules
+                                             if not isinstance(r.rule, PluginRule)))
         detector = Detector.from_pack(pack)
         return detector.scan_text
     from pii_guard.detection.presidio_compat import analyzer_engine, pattern_recognizers
@@ -81,28 +93,30 @@ def worker(engine: str, repeats: int, budget: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats of 0.5 s each")
-    parser.add_argument("--worker", choices=["ours", "presidio"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=[*ENGINES, "presidio"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     repeats, budget = (3, 0.5) if args.quick else (5, 2.0)
     if args.worker:
         print(json.dumps(worker(args.worker, repeats, budget)))
         return
     measured = {}
-    for engine in ("ours", "presidio"):
+    for engine in (*ENGINES, "presidio"):
         command = [sys.executable, __file__, "--worker", engine] + (["--quick"] if args.quick
                                                                     else [])
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         measured[engine] = json.loads(output.strip().splitlines()[-1])
-    print(f"{'input':<10} {'pii-guard MB/s':>15} {'Presidio MB/s':>15} {'ratio':>9}")
-    for label in SIZES:
-        ours, peer = measured["ours"][label], measured["presidio"][label]
-        print(f"{label:<10} {ours:>15.3f} {peer:>15.4f} {ours / peer:>8.0f}x")
-    ours_rss, peer_rss = measured["ours"]["peak_rss_mb"], measured["presidio"]["peak_rss_mb"]
-    print(f"{'peak RSS':<10} {ours_rss:>12.0f} MB {peer_rss:>12.0f} MB "
-          f"{ours_rss / peer_rss:>8.2f}x")
+    peer = measured["presidio"]
+    print(f"{'engine':<30} {'input':<8} {'MB/s':>8} {'Presidio MB/s':>14} {'ratio':>7}")
+    for engine, title in ENGINES.items():
+        for label in SIZES:
+            ours = measured[engine][label]
+            print(f"{title:<30} {label:<8} {ours:>8.3f} {peer[label]:>14.4f} "
+                  f"{ours / peer[label]:>6.1f}x")
+        rss = measured[engine]["peak_rss_mb"]
+        print(f"{title:<30} {'peak RSS':<8} {rss:>5.0f} MB {peer['peak_rss_mb']:>11.0f} MB "
+              f"{rss / peer['peak_rss_mb']:>6.2f}x")
     print(f"(median of {repeats} repeats of >= {budget} s each; one core; "
           "MB = 10^6 bytes of UTF-8)")
-
 
 if __name__ == "__main__":
     main()

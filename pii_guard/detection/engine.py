@@ -144,11 +144,14 @@ class Detector:
               plugged: list[Finding]) -> list[Scored]:
         """``plugged``: the plug-ins' findings in ``text`` (see ``_plugins_over``)."""
         norm = normalise(text)
+        hits = self._matcher.scan(norm)
+        if not hits and not evidence and not plugged:
+            return []  # most record fields: nothing matched and the field name says nothing
         candidates: set[tuple[int, int, int]] = set()
         cue_hits: list[tuple[int, int, int]] = []
         count = self._pattern_count
         rules = self._pack.expression_rule
-        for expression, start, end in self._matcher.scan(norm):
+        for expression, start, end in hits:
             if expression < count:
                 candidates.add((rules[expression].index, start, end))
             else:
