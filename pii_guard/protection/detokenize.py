@@ -50,6 +50,8 @@ def detokenize(protector: Protector, call: CallContext,
             values.append(protector.treatments.detokenize(item.token, entity=item.entity,
                                                           subject_id=call.subject_id))
         except TokenError as exc:
+            if exc.status == 410:
+                raise  # subject_key_shredded: gone for good, not a malformed request
             raise InvalidRequest("invalid_token", str(exc) or "not a token") from None
     event = AuditEvent.by(
         call.caller, "detokenize", "allowed", "detokenized", purpose=call.purpose,

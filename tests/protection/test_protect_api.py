@@ -132,3 +132,15 @@ def test_a_string_that_is_no_token_is_refused(client: TestClient,
         "purpose": "claims_handling", "tokens": [{"entity": "BANK_CARD", "token": "12"}]})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_token"
+
+
+def test_a_token_of_a_crypto_shredded_subject_is_gone_with_410(
+        client: TestClient, services: Services, demo_keys: dict[str, str]) -> None:
+    token = services.treatments.apply("张三", entity="PERSON", treatment=Treatment.TOKEN,
+                                      subject_id="C0001")
+    services.treatments.keys.shred_subject("C0001", reason="PIPL Art. 47 erasure request")
+    response = post(client, demo_keys["claims-service"], "/v1/detokenize", {
+        "purpose": "claims_handling", "subject_id": "C0001",
+        "tokens": [{"entity": "PERSON", "token": token}]})
+    assert response.status_code == 410
+    assert response.json()["error"]["code"] == "subject_key_shredded"

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from pii_guard.api.deps import RequestInfo, RequestInfoDep, ServicesDep, require
-from pii_guard.api.schemas import ERROR_RESPONSES
+from pii_guard.api.schemas import ERROR_RESPONSES, ErrorBody
 from pii_guard.audit.events import AuditEvent
 from pii_guard.classification.service import check_one_input, check_record, check_text
 from pii_guard.errors import LimitExceeded, PiiGuardError
@@ -194,7 +194,10 @@ async def protect_batch(body: BatchRequest, caller: ProtectCaller, services: Ser
 
 
 @router.post("/detokenize", response_model=DetokenizeResponse,
-             summary="Clear values for tokens, to callers whose decision for them is clear")
+             summary="Clear values for tokens, to callers whose decision for them is clear",
+             responses={410: {"model": ErrorBody, "description": "subject_key_shredded: the "
+                              "subject's key was destroyed (crypto-shredding); the token can "
+                              "never be reversed."}})
 async def detokenize(body: DetokenizeRequest, caller: DetokenizeCaller, services: ServicesDep,
                      info: RequestInfoDep) -> DetokenizeResponse:
     limit = services.settings.max_batch_items
