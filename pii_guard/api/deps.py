@@ -19,7 +19,9 @@ from pii_guard.identity.caller import Caller
 from pii_guard.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """``async`` on purpose, like every dependency that does no I/O: FastAPI runs a plain
+    ``def`` dependency in its thread pool, a thread hop per request for a dictionary read."""
     services: Services = request.app.state.services
     return services
 
@@ -44,7 +46,7 @@ class RequestInfo:
     client_addr: str | None
 
 
-def get_request_info(request: Request) -> RequestInfo:
+async def get_request_info(request: Request) -> RequestInfo:
     return RequestInfo(str(getattr(request.state, "request_id", "")),
                        client_address(dict(request.scope)))
 
