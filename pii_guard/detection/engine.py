@@ -345,10 +345,10 @@ def _check(rule: CompiledPattern, value: str, may_retry: bool) -> tuple[int, flo
         if value[position - 1] not in " -" or _WORD.match(value, position) is None:
             continue
         rest = value[position:]
-        if not any(p.fullmatch(rest) for p in rule.anchored):
-            continue
+        # validator first: it refuses most rests at once (too few digits, a date), where
+        # each anchored re2 match costs a few microseconds
         adjustment = rule.validator(rest) if rule.validator else 0.0
-        if adjustment is not None:
+        if adjustment is not None and any(p.fullmatch(rest) for p in rule.anchored):
             return position, adjustment
     return None
 

@@ -46,7 +46,7 @@ def _today() -> dt.date:
 def _real_date(year: int, month: int, day: int) -> dt.date | None:
     try:
         date = dt.date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # 31-digit "years" in free text
         return None
     if date.year < _MIN_BIRTH_YEAR or date > _today():
         return None
