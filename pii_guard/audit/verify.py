@@ -120,6 +120,11 @@ class Verifier:
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         try:
             with connection.begin(), ExitStack() as streams:
+                if connection.dialect.name == "sqlite":
+                    # pysqlite opens no transaction before a read, so each query would see the
+                    # latest commit: events a concurrent pass appends after the head was read
+                    # looked "beyond the head". One snapshot for the whole walk.
+                    connection.exec_driver_sql("BEGIN")
                 self._walk(connection, streams, report, exported)
         finally:
             connection.close()

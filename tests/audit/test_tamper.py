@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event
 
 from pii_guard.audit.tiles import TreeReader
 from pii_guard.services import Services
@@ -144,3 +145,27 @@ def test_an_exported_checkpoint_from_another_key_is_refused(log: Services) -> No
     forged = replace(exported, signature=bytes(64))
     report = verify(log, forged)
     assert [p.code for p in report.problems] == ["checkpoint_signature"]
+
+
+def test_events_appended_while_verification_runs_are_not_reported(log: Services) -> None:
+    """Verification reads one snapshot: a pass that commits more events after the walk has
+    read the head is no tampering. The appends happen, for real, right after the walk's read
+    of the head and before its read of the events."""
+    appended = False
+
+    def append_after_head_read(_conn: object, _cursor: object, statement: str,
+                               *_: object) -> None:
+        nonlocal appended
+        if not appended and "FROM audit_log_head" in statement:
+            appended = True
+            record_events(log, 3)
+
+    event.listen(log.engine, "after_cursor_execute", append_after_head_read)
+    try:
+        report = verify(log)
+    finally:
+        event.remove(log.engine, "after_cursor_execute", append_after_head_read)
+    assert appended
+    assert report.ok, report.problems
+    assert report.tree_size == EVENTS
+    assert verify(log).tree_size == EVENTS + 3

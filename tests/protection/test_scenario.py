@@ -162,7 +162,7 @@ def test_step6_the_auditor_sees_every_access_and_no_value_is_stored(
     assert any("mask" in e["treatments"] for e in body["accesses"])
     verified = client.get("/v1/audit/verify", headers=auditor)
     assert verified.status_code == 200, verified.text
-    assert verified.json()["ok"] is True
+    assert verified.json()["ok"] is True, verified.text
     exported = client.get("/v1/audit/export", headers=auditor).text
     stored = _every_stored_value(services)
     for secret in SECRETS:
