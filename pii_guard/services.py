@@ -7,6 +7,7 @@ rather than reaching for globals. Each concern adds its part here, built from th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -72,6 +73,7 @@ class Services:
     scan_jobs: ScanJobs
     treatments: Treatments
     consent: ConsentService
+    compute: ThreadPoolExecutor
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
     @classmethod
@@ -114,6 +116,7 @@ class Services:
             scan_jobs=ScanJobs(discovery, factory, settings.scan_workers),
             treatments=Treatments(load_rules(), pack.taxonomy, KeyRing(factory, kek, audit)),
             consent=consent,
+            compute=ThreadPoolExecutor(settings.compute_threads, thread_name_prefix="compute"),
         )
         services.readiness_checks["database"] = lambda: ping(services.engine)
         services.readiness_checks["schema"] = services._check_schema
@@ -172,6 +175,7 @@ class Services:
         return sqlite_path(self.engine.url)
 
     def close(self) -> None:
+        self.compute.shutdown(wait=True)
         self.authz.close()
         self.scan_jobs.close()
         self.audit.close()

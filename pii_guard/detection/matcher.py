@@ -13,7 +13,7 @@ Constraints it brings, handled here:
   reported (the engine retries shorter starts where that matters);
 * no look-around, no back-references (a pack using them fails at start-up, naming the rule);
 * offsets are in UTF-8 bytes; they are converted to Python string indices here;
-* scratch space is per thread (scans run in worker threads under ``asyncio.to_thread``);
+* scratch space is per thread (scans run on the service's compute threads and in the CLI);
 * compiling ~40 patterns and ~300 cue words takes about a second, so the serialised database
   is kept per distinct expression list (``_compiled``): every ``Services`` of a process (and
   every test) after the first loads it in milliseconds.

@@ -3,12 +3,12 @@ tier. Answers offsets and field paths, never values; every call is audited befor
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from pii_guard.api.compute import in_compute
 from pii_guard.api.deps import RequestInfoDep, ServicesDep, require
 from pii_guard.api.schemas import ERROR_RESPONSES
 from pii_guard.audit.events import AuditEvent
@@ -74,7 +74,7 @@ async def classify(body: ClassifyRequest, caller: Classifier, services: Services
         text = body.text
         check_text(text, settings.max_text_chars)
         if len(text) > THREAD_ABOVE_CHARS:
-            findings = await asyncio.to_thread(classify_text, detector, taxonomy, text)
+            findings = await in_compute(services, classify_text, detector, taxonomy, text)
         else:
             findings = classify_text(detector, taxonomy, text)
         size: dict[str, Any] = {"input": "text", "chars": len(text)}
@@ -83,7 +83,7 @@ async def classify(body: ClassifyRequest, caller: Classifier, services: Services
         check_record(record, settings.max_record_fields)
         fields = count_leaves(record, settings.max_record_fields)
         if fields > THREAD_ABOVE_FIELDS:
-            findings = await asyncio.to_thread(classify_record, detector, taxonomy, record)
+            findings = await in_compute(services, classify_record, detector, taxonomy, record)
         else:
             findings = classify_record(detector, taxonomy, record)
         size = {"input": "record", "fields": fields}

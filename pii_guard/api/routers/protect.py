@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from pii_guard.api.compute import in_compute
 from pii_guard.api.deps import RequestInfo, RequestInfoDep, ServicesDep, require
 from pii_guard.api.schemas import ERROR_RESPONSES, ErrorBody
 from pii_guard.audit.events import AuditEvent
@@ -164,9 +165,9 @@ async def protect(body: ProtectRequest, caller: ProtectCaller, services: Service
                   info: RequestInfoDep) -> ProtectResponse:
     call = _context(caller, body.purpose, body.subject_id, info)
     async with _refusals_recorded(services, call, "protect"):
-        # Off the event loop: the call reads the database (consent), and a worker must keep
-        # accepting and answering other requests while it waits.
-        result = await asyncio.to_thread(_run, services, call, body)
+        # Off the event loop (it computes and reads consent) so the worker keeps accepting and
+        # answering other requests meanwhile.
+        result = await in_compute(services, _run, services, call, body)
     event_id = await services.audit.record_durable(result.event)
     return _response(result, event_id)
 
@@ -179,7 +180,7 @@ async def protect_batch(body: BatchRequest, caller: ProtectCaller, services: Ser
     if len(body.items) > limit:
         raise LimitExceeded("too_many_items", f"a batch holds at most {limit} items")
     calls = [_context(caller, i.purpose, i.subject_id, info) for i in body.items]
-    outcomes = await asyncio.to_thread(_run_all, services, calls, body.items)
+    outcomes = await in_compute(services, _run_all, services, calls, body.items)
     events = [o.event if isinstance(o, Protected) else _denied(c, "protect", o)
               for o, c in zip(outcomes, calls, strict=True)]
     event_ids = await asyncio.gather(*(services.audit.record_durable(e) for e in events))
@@ -205,7 +206,7 @@ async def detokenize(body: DetokenizeRequest, caller: DetokenizeCaller, services
         raise LimitExceeded("too_many_items", f"at most {limit} tokens per call")
     call = _context(caller, body.purpose, body.subject_id, info)
     async with _refusals_recorded(services, call, "detokenize"):
-        values, event = await asyncio.to_thread(services.protector.detokenize, call,
+        values, event = await in_compute(services, services.protector.detokenize, call,
                                                 body.tokens)
     event_id = await services.audit.record_durable(event)
     return DetokenizeResponse(values=values, event_id=event_id)
