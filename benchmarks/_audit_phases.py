@@ -16,6 +16,7 @@ from benchmarks._audit_data import EventFactory
 from pii_guard.audit.events import AuditEvent
 from pii_guard.audit.verify import Verifier
 from pii_guard.config import Settings
+from pii_guard.logs import configure_logging
 from pii_guard.services import Services
 from pii_guard.store.engine import make_engine, transaction
 from pii_guard.store.models.audit import AuditInboxRow
@@ -43,6 +44,7 @@ def time_now() -> Any:
 
 def _writer_process(settings: Settings, count: int, writers: int, seed: int,
                     results: Any) -> None:
+    configure_logging(settings)
     services = Services.start(settings)
     factory = EventFactory(seed=seed)
     per_writer = count // writers
@@ -56,9 +58,10 @@ def _writer_process(settings: Settings, count: int, writers: int, seed: int,
         await asyncio.gather(*(writer() for _ in range(writers)))
         return time.perf_counter() - started
 
+    began = time.time()
     elapsed = asyncio.run(run())
     services.audit.close()
-    results.put((per_writer * writers, elapsed))
+    results.put((per_writer * writers, elapsed, began))
     services.close()
 
 
@@ -105,8 +108,9 @@ def append_phase(url: str, settings: Settings, count: int, writers: int,
     durable_wall = time.perf_counter() - started
     for child in children:
         child.join()
-    written = sum(n for n, _ in outcomes)
-    durable_rate = sum(n / elapsed for n, elapsed in outcomes)
+    written = sum(n for n, _, _ in outcomes)
+    durable_rate = sum(n / elapsed for n, elapsed, _ in outcomes)
+    first_write = min(began for _, _, began in outcomes)
     while True:
         services.audit_sequencer.catch_up()
         with services.session_factory() as session:
@@ -114,18 +118,20 @@ def append_phase(url: str, settings: Settings, count: int, writers: int,
                 break
         time.sleep(0.05)
     sequenced_wall = time.perf_counter() - started
+    sequenced_rate = written / (time.time() - first_write)
     services.close()
     peer_count = max(count // 10, 2000)
     peer_rate = _plain_peer(url, peer_count, 32)
     print(f"append: {written:,} events by {processes} processes x {writers} concurrent writers")
     print(f"  durable (record_durable returned) : {durable_rate:>10,.0f} events/s "
           f"(sum of per-process rates; wall {written / durable_wall:,.0f}/s incl. start-up)")
-    print(f"  sequenced into the Merkle log     : {written / sequenced_wall:>10,.0f} events/s "
-          "(wall clock until the inbox was empty)")
+    print(f"  sequenced into the Merkle log     : {sequenced_rate:>10,.0f} events/s "
+          f"(first write until the inbox was empty; {written / sequenced_wall:,.0f}/s "
+          "incl. process start-up)")
     print(f"  peer: plain INSERT+COMMIT per event: {peer_rate:>9,.0f} events/s "
           f"(32 threads, {peer_count:,} events) -> ratio {durable_rate / peer_rate:.1f}x")
     print("  goal >= 10,000 events/s")
-    return {"durable_rate": durable_rate, "sequenced_rate": written / sequenced_wall,
+    return {"durable_rate": durable_rate, "sequenced_rate": sequenced_rate,
             "peer_rate": peer_rate}
 
 

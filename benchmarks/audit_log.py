@@ -36,6 +36,7 @@ from benchmarks._audit_data import EventFactory
 from pii_guard.audit import ledger, partitions
 from pii_guard.audit.checkpoints import CheckpointSigner
 from pii_guard.config import Settings
+from pii_guard.logs import configure_logging
 from pii_guard.masking.kek import decode_kek
 from pii_guard.store import migrate
 from pii_guard.store.engine import make_engine, make_session_factory
@@ -130,6 +131,7 @@ def main() -> None:
     parser.add_argument("--phases", default="generate,append,queries,verify")
     args = parser.parse_args()
     phases = set(args.phases.split(","))
+    configure_logging(settings_for(ADMIN_URL))
     name = args.reuse or args.name or f"piig_bench_audit_{uuid.uuid4().hex[:8]}"
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}" if args.reuse else create_database(name)
     print(f"database: {name}")

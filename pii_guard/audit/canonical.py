@@ -27,6 +27,7 @@ EVENT_KEYS = (
     "roles", "unit_code", "purpose", "subject_ref", "fields", "entities", "tiers", "treatments",
     "request_id", "client_addr", "details",
 )
+INBOX_KEYS = EVENT_KEYS[2:]  # what an event has before it is sequenced: all but seq, sequenced_at
 TIME_KEYS = ("sequenced_at", "occurred_at")
 JSON_KEYS = ("roles", "fields", "entities", "tiers", "treatments", "details")
 
@@ -56,10 +57,10 @@ def canonical_bytes(row: Mapping[str, Any]) -> bytes:
     return json_text(event_document(row)).encode("utf-8")
 
 
-def text_values(row: Mapping[str, Any]) -> list[Any]:
-    """The row's values in ``EVENT_KEYS`` order, times and JSON columns as text."""
+def text_values(row: Mapping[str, Any], keys: Sequence[str] = EVENT_KEYS) -> list[Any]:
+    """The row's values in ``keys`` order, times and JSON columns as text."""
     values: list[Any] = []
-    for key in EVENT_KEYS:
+    for key in keys:
         value = row[key]
         if key in TIME_KEYS:
             value = format_time(value)
@@ -67,6 +68,26 @@ def text_values(row: Mapping[str, Any]) -> list[Any]:
             value = json_text(value)
         values.append(value)
     return values
+
+
+def postgres_text_columns(keys: Sequence[str]) -> list[str]:
+    """SQL select expressions that make PostgreSQL hand over ``keys`` in ``text_values`` form:
+    times formatted by the server, JSON columns as their stored text (written canonically)."""
+    columns = []
+    for key in keys:
+        if key in TIME_KEYS:
+            columns.append(
+                f"""to_char({key} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""")
+        elif key in JSON_KEYS:
+            columns.append(f"{key}::text")
+        else:
+            columns.append(key)
+    return columns
+
+
+def parse_time(text: str) -> dt.datetime:
+    """The inverse of ``format_time``."""
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def _s(value: str | None) -> str:

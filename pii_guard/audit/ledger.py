@@ -1,27 +1,36 @@
 """The sequenced log in storage: its head, appending a batch, and checkpoints.
 
-``append`` is the only code that writes ``audit_events``; the sequencer calls it with rows it
-took from the inbox, the benchmark with generated rows (the bulk path). It runs inside one
-transaction that holds the head row, so sequence numbers are contiguous and unique even if two
-sequencers ever ran at once: the second waits for the first and continues after it.
+``_append`` is the only code that writes ``audit_events``; the sequencer reaches it through
+``sequence_inbox``, the benchmark and tests with generated rows through ``append``. It runs
+inside one transaction that holds the head row, so sequence numbers are contiguous and unique
+even if two sequencers ever ran at once: the second waits for the first and continues after it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Result, Table, delete, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pii_guard.audit.bulk import insert_rows
-from pii_guard.audit.canonical import EVENT_KEYS, JSON_KEYS, assemble, text_values
+from pii_guard.audit.bulk import copy_rows
+from pii_guard.audit.canonical import (
+    EVENT_KEYS,
+    INBOX_KEYS,
+    assemble,
+    format_time,
+    parse_time,
+    postgres_text_columns,
+    text_values,
+)
 from pii_guard.audit.checkpoints import Checkpoint, CheckpointSigner
 from pii_guard.audit.merkle import EMPTY_ROOT, hash_leaf
 from pii_guard.audit.tiles import TileAppender, save_tiles
@@ -82,39 +91,70 @@ def lock_head(session: Session) -> AuditLogHead:
     return head
 
 
-def take_inbox(session: Session, limit: int) -> list[dict[str, Any]]:
-    """Remove up to ``limit`` committed inbox rows and return them in sequencing order."""
+TextRow = Sequence[Any]  # an inbox event in ``INBOX_KEYS`` order, times and JSON as text
+_OCCURRED = INBOX_KEYS.index("occurred_at")
+_ID = INBOX_KEYS.index("id")
+_PURPOSE = INBOX_KEYS.index("purpose")
+_DECISION = INBOX_KEYS.index("decision")
+_TIERS = INBOX_KEYS.index("tiers")
+
+
+def sequence_inbox(session: Session, head: AuditLogHead, limit: int,
+                   sequenced_at: dt.datetime) -> int:
+    """Move up to ``limit`` committed inbox rows into the log; returns how many.
+
+    On PostgreSQL the rows never become Python objects: the server hands times and JSON over
+    as the text the leaf hash is computed from, and the same text goes back by COPY.
+    """
     inbox = cast(Table, AuditInboxRow.__table__)
     oldest = select(inbox.c.id).order_by(inbox.c.occurred_at, inbox.c.id).limit(limit)
-    rows = session.execute(delete(inbox).where(inbox.c.id.in_(oldest.scalar_subquery()))
-                           .returning(*inbox.c))
-    taken = [dict(row._mapping) for row in rows]
-    taken.sort(key=lambda row: (row["occurred_at"], row["id"]))
-    return taken
+    taking = delete(inbox).where(inbox.c.id.in_(oldest.scalar_subquery()))
+    if session.get_bind().dialect.name == "postgresql":
+        returned: Result[Any] = session.execute(taking.returning(
+            *(literal_column(column) for column in postgres_text_columns(INBOX_KEYS))))
+        texts: list[TextRow] = [tuple(row) for row in returned]
+        texts.sort(key=lambda row: (row[_OCCURRED], row[_ID]))
+        return _append(session, head, texts, sequenced_at, None)
+    rows = [dict(row._mapping) for row in session.execute(taking.returning(*inbox.c))]
+    return append(session, head, rows, sequenced_at)
 
 
 def append(session: Session, head: AuditLogHead, rows: Sequence[Mapping[str, Any]],
            sequenced_at: dt.datetime) -> int:
-    """Give ``rows`` the next sequence numbers, store them and their leaves; returns count."""
-    if not rows:
+    """Give ``rows`` (Python values) the next sequence numbers in (occurred_at, id) order,
+    store them and their leaves; returns the count."""
+    ordered = sorted(rows, key=lambda row: (row["occurred_at"], row["id"]))
+    texts = [text_values(row, INBOX_KEYS) for row in ordered]
+    return _append(session, head, texts, sequenced_at, ordered)
+
+
+def _append(session: Session, head: AuditLogHead, texts: Sequence[TextRow],
+            sequenced_at: dt.datetime, rows: Sequence[Mapping[str, Any]] | None) -> int:
+    """The one place that numbers events and grows the tree. ``rows`` (the same events as
+    Python values) is needed only where COPY is not available."""
+    if not texts:
         return 0
     # sequenced_at never decreases with seq (months of the log are prefixes) and is never
     # before an event's occurred_at (so a time filter on occurred_at can prune partitions).
-    sequenced_at = max(sequenced_at, *(row["occurred_at"] for row in rows))
+    sequenced_at = max(sequenced_at, parse_time(max(row[_OCCURRED] for row in texts)))
     if head.last_sequenced_at is not None and sequenced_at < head.last_sequenced_at:
         sequenced_at = head.last_sequenced_at
+    stamp = format_time(sequenced_at)
     tree = TileAppender.load(session, head.tree_size)
-    events, texts = [], []
-    for row in rows:
-        event = dict(row, seq=tree.size, sequenced_at=sequenced_at)
-        values = text_values(event)
-        tree.append(hash_leaf(assemble(values)))
-        events.append(event)
-        texts.append({key: value for key, value in zip(EVENT_KEYS, values, strict=True)
-                      if key in JSON_KEYS})
-    insert_rows(session, cast(Table, AuditEventRow.__table__), events, texts)
+    first = tree.size
+    events = [(first + i, stamp, *row) for i, row in enumerate(texts)]
+    for event in events:
+        tree.append(hash_leaf(assemble(event)))
+    table = cast(Table, AuditEventRow.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        copy_rows(session, table, EVENT_KEYS, events)
+    else:
+        if rows is None:
+            rows = [dict(zip(INBOX_KEYS, row, strict=True)) for row in texts]
+        session.execute(insert(table), [dict(row, seq=first + i, sequenced_at=sequenced_at)
+                                        for i, row in enumerate(rows)])
     save_tiles(session, tree.touched)
-    _count(session, events)
+    _count(session, texts)
     head.tree_size = tree.size
     head.root_hash = tree.root()
     head.last_sequenced_at = sequenced_at
@@ -127,15 +167,20 @@ def highest_tier(tiers: Sequence[str]) -> str:
     return max(tiers) if tiers else ""
 
 
-def _count(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    counts: Counter[tuple[dt.datetime, str, str, str]] = Counter()
-    for event in events:
-        hour = event["occurred_at"].astimezone(dt.UTC).replace(minute=0, second=0,
-                                                                microsecond=0)
-        counts[(hour, event["purpose"] or "", highest_tier(event["tiers"]),
-                event["decision"])] += 1
+def _count(session: Session, texts: Sequence[TextRow]) -> None:
+    """Add the events to the hourly counts the daily summaries read."""
+    counts: Counter[tuple[str, str, str, str]] = Counter(
+        (row[_OCCURRED][:13], row[_PURPOSE] or "", row[_TIERS], row[_DECISION])
+        for row in texts)
+    tops: dict[str, str] = {}
+    totals: Counter[tuple[dt.datetime, str, str, str]] = Counter()
+    for (hour, purpose, tiers, decision), n in counts.items():
+        if tiers not in tops:
+            tops[tiers] = highest_tier(json.loads(tiers))
+        start = dt.datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=dt.UTC)
+        totals[(start, purpose, tops[tiers], decision)] += n
     values = [{"hour": hour, "purpose": purpose, "tier": tier, "decision": decision,
-               "events": n} for (hour, purpose, tier, decision), n in sorted(counts.items())]
+               "events": n} for (hour, purpose, tier, decision), n in sorted(totals.items())]
     dialect = session.get_bind().dialect.name
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_(AuditHourlyCount).values(values)

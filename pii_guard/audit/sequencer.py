@@ -155,8 +155,7 @@ class Sequencer:
             self.ensure_partitions()
             with self._factory() as session, session.begin():
                 head = ledger.lock_head(session)
-                rows = ledger.take_inbox(session, self._batch_size)
-                return ledger.append(session, head, rows, self._clock())
+                return ledger.sequence_inbox(session, head, self._batch_size, self._clock())
 
     def catch_up(self) -> None:
         """Sequence everything committed so far if this process leads; otherwise do nothing

@@ -30,10 +30,9 @@ from sqlalchemy.orm import Session
 
 from pii_guard.audit.canonical import (
     EVENT_KEYS,
-    JSON_KEYS,
-    TIME_KEYS,
     assemble,
     event_leaf_hash,
+    postgres_text_columns,
 )
 from pii_guard.audit.checkpoints import Checkpoint, verify_signature
 from pii_guard.audit.errors import AuditError
@@ -261,15 +260,7 @@ def _event_leaves_postgresql(connection: Connection,
     """The fast path: the server formats times and hands JSON columns over as stored text
     (written canonically by the sequencer), so each leaf is one concatenation and one hash.
     A JSON column rewritten in any other spelling no longer matches: that is a modification."""
-    columns = []
-    for key in EVENT_KEYS:
-        if key in TIME_KEYS:
-            columns.append(f"""to_char({key} AT TIME ZONE 'UTC',
-                           'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""")
-        elif key in JSON_KEYS:
-            columns.append(f"{key}::text")
-        else:
-            columns.append(key)
+    columns = postgres_text_columns(EVENT_KEYS)
     driver = cast(Any, connection.connection.driver_connection)
     cursor = streams.enter_context(driver.cursor(name="pii_guard_audit_verify"))
     cursor.itersize = STREAM_CHUNK

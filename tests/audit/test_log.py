@@ -9,9 +9,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from pii_guard.audit.canonical import EVENT_KEYS, event_leaf_hash
 from pii_guard.audit.errors import AuditUnavailable, InvalidAuditEvent
 from pii_guard.audit.events import AuditEvent
 from pii_guard.audit.log import AuditLog
+from pii_guard.audit.tiles import TreeReader
 from pii_guard.services import Services
 from pii_guard.store.engine import make_engine, make_session_factory
 from pii_guard.store.models.audit import AuditEventRow
@@ -90,3 +92,30 @@ def test_when_the_database_is_unreachable_recording_fails_closed() -> None:
     finally:
         log.close()
         engine.dispose()
+
+
+def test_each_leaf_is_the_canonical_bytes_of_the_stored_event(services: Services) -> None:
+    """The sequencer builds leaves from the text the database hands over (on PostgreSQL: times
+    formatted by the server, JSON as stored); each must equal the definition computed from the
+    event read back as values, for unusual values too."""
+    odd = [
+        sample_event(0, details={"说明": "客户投诉", "n": [1, None]}),
+        sample_event(1, principal_id=None, unit_code=None, purpose=None, subject_ref=None,
+                     request_id=None, client_addr=None, roles=(), tiers=()),
+        sample_event(2, details={"quote": 'a "b" \\ c\n\t\u2028', "nested": {"z": 1, "a": 2}}),
+        sample_event(3, occurred_at=dt.datetime(2026, 3, 1, 23, 59, 59, 999999,
+                                                tzinfo=dt.timezone(dt.timedelta(hours=8)))),
+    ]
+
+    async def write() -> None:
+        await asyncio.gather(*(services.audit.record_durable(event) for event in odd))
+
+    asyncio.run(write())
+    services.audit.flush()
+    with services.session_factory() as session:
+        stored = session.scalars(select(AuditEventRow).order_by(AuditEventRow.seq)).all()
+        reader = TreeReader(session)
+        assert len(stored) == len(odd)
+        for row in stored:
+            values = {key: getattr(row, key) for key in EVENT_KEYS}
+            assert reader.leaf(row.seq) == event_leaf_hash(values), row.id
